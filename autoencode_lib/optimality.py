@@ -121,13 +121,17 @@ def hamiltonian(model: AutoencODE, x, y=None, lam: float = 0.0) -> torch.Tensor:
 
 
 @torch.no_grad()
-def adjoint_gradient(model: AutoencODE, x, y=None, lam: float = 0.0) -> list[torch.Tensor]:
+def adjoint_gradient(
+    model: AutoencODE, x, y=None, lam: float = 0.0, sweep: PMPSweep | None = None
+) -> list[torch.Tensor]:
     """∇J from the costate, ∇_{θ_k} J = −h ∇_θ H_k(θ_k) (SPEC §3).
 
-    A list aligned with ``list(model.parameters())``: [∇W_0, ∇b_0, ∇W_1, ∇b_1, ...].
+    A list aligned with ``list(model.parameters())``: [∇W_0, ∇b_0, ∇W_1, ∇b_1, ...]. Pass a
+    ``sweep`` of :func:`forward_backward` at the current controls to reuse it.
     """
     lam = check_lam(lam)
-    sweep = forward_backward(model, x, y)
+    if sweep is None:
+        sweep = forward_backward(model, x, y)
     h = model.profile.step_size
     out: list[torch.Tensor] = []
     for gW, gb in _hamiltonian_gradient(model, sweep, lam):

@@ -3,6 +3,9 @@ import torch
 
 from autoencode_lib import AutoencODE, WidthProfile
 
+# The test models are tiny: one thread avoids thread contention (2-core CI, parallel notebooks).
+torch.set_num_threads(1)
+
 
 @pytest.fixture
 def curve_profile() -> WidthProfile:

@@ -1,0 +1,59 @@
+"""Provenance records written next to each figure."""
+
+import json
+import subprocess
+
+from autoencode_lib import provenance
+
+KEYS = {
+    "figure", "notebook", "profile", "seed", "parameters", "device", "runtime_seconds", "cache_key",
+    "cache_hit", "git_commit", "git_dirty", "library_version", "versions", "platform", "timestamp",
+}
+
+
+def _record(**extra):
+    return provenance.collect(
+        figure="fig99_test", notebook="notebooks/99_test.py", profile="smoke", seed=3,
+        parameters={"profile": "smoke", "seed": 3, "lam": 1e-3}, device="cpu", runtime_seconds=1.23456,
+        cache_key="abc", cache_hit=True, **extra,
+    )
+
+
+def test_record_has_every_field_and_round_trips(tmp_path):
+    record = _record(extra={"summary": {"mse": 0.01}})
+    assert KEYS <= set(record)
+    assert record["seed"] == 3 and record["profile"] == "smoke" and record["runtime_seconds"] == 1.235
+    assert set(record["versions"]) == {"python", "torch", "torchdiffeq"}
+    path = provenance.write_provenance(tmp_path / "sub" / "fig.json", record)
+    assert json.loads(path.read_text()) == record
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_git_commit_in_this_checkout():
+    info = provenance.git_info()
+    inside = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).returncode == 0
+    if inside:
+        assert len(info["commit"]) == 40 and isinstance(info["dirty"], bool)
+
+
+def test_not_a_git_repository_is_handled(tmp_path):
+    assert provenance.git_info(tmp_path) == {"commit": None, "dirty": None}
+
+
+def test_git_missing_is_handled(tmp_path, monkeypatch):
+    def no_git(*args, **kwargs):
+        raise FileNotFoundError("git")
+
+    monkeypatch.setattr(provenance.subprocess, "run", no_git)
+    assert provenance.git_info(tmp_path) == {"commit": None, "dirty": None}
+    record = _record()
+    assert record["git_commit"] is None and record["git_dirty"] is None
+
+
+def test_non_json_values_are_stringified(tmp_path):
+    record = provenance.collect(
+        figure="f", notebook="n", profile="smoke", seed=0, parameters={"path": tmp_path, "obj": object()},
+        device="cpu", runtime_seconds=0.0,
+    )
+    json.dumps(record)
+    assert record["parameters"]["path"] == str(tmp_path)

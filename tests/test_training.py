@@ -186,3 +186,11 @@ def test_cuda(data, method):
     lam = 1.0 if method == "shooting" else 1e-2
     result = train(model, data.cuda(), None, lam, method=method, iterations=5, progress=False)
     assert math.isfinite(result.final["total"])
+
+
+def test_threads_are_restored_and_validated(data):
+    before = torch.get_num_threads()
+    train(fresh(), data, None, 1e-2, method="adam", iterations=2, progress=False, threads=2)
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads"):
+        train(fresh(), data, None, 1e-2, method="adam", iterations=2, progress=False, threads=0)

@@ -128,6 +128,36 @@ provenance.write_provenance(resolve_path(out_dir) / "fig03_leak.json", record)
 print("wrote", *(p.name for p in paths), "fig03_leak.json")
 
 # %% [markdown]
+# ## Exercise — cut the leak of the trained `freeze` model
+#
+# The frozen model reconstructs the blob to round-off, but only because x₂ waits through the
+# "bottleneck". `model.decode(model.encode(x))` feeds its decoder the 1-D latent code alone (the
+# inactive coordinate set to 0, as a true bottleneck would): the leak is cut. **Predict first:** what
+# is the reconstruction MSE of the frozen model with the leak cut — still near 0, about the reset
+# model's, about the best linear 1-D code's (`result.pca1_mse`), or about the data variance? Then
+# compute it with `result.runs["freeze"].model` and compare with its own output and with `reset`.
+
+# %% tags=["solution"]
+import torch  # noqa: E402
+
+frozen = result.runs["freeze"].model
+blob_x = torch.from_numpy(result.x).to(frozen.device)
+with torch.no_grad():
+    leak_cut = frozen.decode(frozen.encode(blob_x)).cpu().numpy()
+leak_cut_mse = float(((leak_cut - result.x) ** 2).sum(axis=1).mean())
+print(f"freeze, own output       MSE {result.mse('freeze'):.1e}")
+print(f"freeze, leak cut         MSE {leak_cut_mse:.3f}")
+print(f"reset (trained for it)   MSE {result.mse('reset'):.3f}")
+print(f"best linear 1-D code     MSE {result.pca1_mse:.3f}   data variance {result.total_variance:.3f}")
+
+# %% [markdown] tags=["solution"]
+# *Answer:* cutting the leak destroys the frozen model's reconstruction: its MSE jumps from round-off
+# to the order of the data variance (≈ 0.27 against a variance of 0.5 in the smoke profile) — worse
+# than the best linear 1-D code and far worse than the reset model, which was trained to use its 1-D
+# code. The frozen model never learnt an encoder: with controls near 0 it is almost the identity, and
+# all of x₂ travelled outside the "bottleneck". A small training cost proves nothing about the code.
+
+# %% [markdown]
 # ## Acceptance
 # `freeze` reconstructs the blob to round-off (its relative MSE is below 1e-6: the leak), its
 # bottleneck state still carries x₂, and its output map is locally of full rank. `reset` keeps a

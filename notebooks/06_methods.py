@@ -109,6 +109,39 @@ provenance.write_provenance(resolve_path(out_dir) / "fig06_methods.json", record
 print("wrote", *(p.name for p in paths), "fig06_methods.json")
 
 # %% [markdown]
+# ## Exercise — shooting is a gradient step in disguise
+#
+# Shooting's relaxed update is θ ← θ + α(Φ(θ) − θ), and the optimality system gives
+# ∇J(θ) = 2λh (θ − Φ(θ)) (`autoencode_lib.optimality.stationarity_residual`). So one shooting step
+# is an explicit gradient step θ ← θ − τ∇J with τ = α / (2λh). **Predict first:** how does τ depend
+# on λ, and why does that make shooting fail at small λ while it converges at λ = 1? Then compute τ
+# for each λ in `result.lams` with α = `methods.METHOD_OPTIONS["shooting"]["relaxation"]` and
+# h = `methods.build_model(seed).profile.step_size`, and the average factor by which shooting's
+# residual ‖θ − Φ(θ)‖ changed per iteration (`result.runs_for("shooting", λ)`).
+
+# %% tags=["solution"]
+import numpy as np  # noqa: E402
+
+alpha = methods.METHOD_OPTIONS["shooting"]["relaxation"]
+step_h = methods.build_model(seed).profile.step_size
+for lam in result.lams:
+    tau = alpha / (2 * lam * step_h)
+    factors = []
+    for shoot_run in result.runs_for("shooting", lam):
+        residual = np.asarray(shoot_run["stationarity_residual"])
+        factors.append((residual[-1] / residual[0]) ** (1 / (len(residual) - 1)))
+    print(f"λ = {lam:7.0e}: implicit step τ = α/(2λh) = {tau:9.3g}; residual factor per iteration "
+          f"{np.median(factors):.3f} (median over initialisations)")
+
+# %% [markdown] tags=["solution"]
+# *Answer:* τ = α/(2λh) grows like 1/λ (≈ 0.94 at λ = 1, ≈ 9 400 at λ = 10⁻⁴ with α = 0.25,
+# h = 2/15). An explicit gradient step is stable only if τ < 2 / (largest eigenvalue of ∇²J), and the
+# fidelity's curvature does not shrink with λ: at λ = 1 the step is small enough and the residual
+# contracts (factor < 1 per iteration), at small λ it overshoots by orders of magnitude and the
+# residual grows (factor > 1) until the stopping rule declares it diverged. Lowering α would help only
+# by making it proportional to λ — that is, by turning shooting into a gradient flow with a fixed step.
+
+# %% [markdown]
 # ## Acceptance
 # The measured facts the text states: (i) shooting converges from every initialisation at the
 # largest λ (smoke: its residual falls 100-fold within the short budget) and is reported diverged from

@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 # Figure notebooks that must offer an exercise (the others are reported as skipped until they do).
-WITH_EXERCISES = {"01_architecture", "02_curve"}
+WITH_EXERCISES = {"01_architecture", "02_curve", "03_leak", "04_mixture", "05_landscape", "06_methods",
+                  "07_limits", "08_mnist"}
 
 _spec = importlib.util.spec_from_file_location("student", ROOT / "tools" / "student.py")
 student = importlib.util.module_from_spec(_spec)

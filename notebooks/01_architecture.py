@@ -32,9 +32,10 @@
 #
 # - Active coordinates are the *leading* ones, A_k = {0, …, w_k − 1}; inactive ones are reset to 0
 #   (`inactive="reset"`), our reading of "modifying the field".
-# - Widths, block lengths and horizon T = 3 of every model are ours
-#   (`autoencode_lib/experiments/architecture.py`, `ARCHITECTURES`), including the MNIST widths
-#   784 → 256 → 64 → 32 → 64 → 256 → 784 with 2 Euler steps per block.
+# - Widths, block lengths and horizons of every model are ours
+#   (`autoencode_lib/experiments/architecture.py`, `ARCHITECTURES`): T = 3 for the curve and mixture
+#   models; the MNIST model is the one figure 8 trains, 784 → 128 → 32 → 128 → 784 with
+#   1, 2, 2, 2, 1 Euler steps and T = 8 (`autoencode_lib/experiments/mnist.py`).
 # - The NeurODE drawn beside them has width 2 on the same 30-step grid as the curve model.
 # - No training here: the maps depend on the profiles only; a random probe batch checks that
 #   inactive coordinates are exactly zero along the trajectory.

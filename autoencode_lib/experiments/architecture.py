@@ -17,6 +17,8 @@ import torch
 from ..model import AutoencODE
 from ..profile import WidthProfile
 from ..seeding import seed_everything
+from .mnist import BLOCKS as MNIST_BLOCKS
+from .mnist import HORIZON as MNIST_HORIZON
 
 __all__ = ["ARCHITECTURES", "PARAMETERS", "PROFILES", "ModelSummary", "ArchitectureResult", "run"]
 
@@ -24,7 +26,7 @@ __all__ = ["ARCHITECTURES", "PARAMETERS", "PROFILES", "ModelSummary", "Architect
 PARAMETERS = {"profile": "paper", "seed": 0, "device": "cpu", "out_dir": "figures"}
 
 # Width profiles of the project's models (blocks of (width, Euler steps)), shared with the figures
-# that train them. The horizon T is the same for all: h = T / L differs.
+# that train them (the MNIST profile is the one figure 8 trains: experiments/mnist.py).
 ARCHITECTURES: dict[str, dict] = {
     "neurode": {
         "label": "NeurODE (ResNet)",
@@ -43,8 +45,8 @@ ARCHITECTURES: dict[str, dict] = {
     },
     "mnist": {
         "label": "AutoencODE: MNIST",
-        "blocks": [(784, 2), (256, 2), (64, 2), (32, 2), (64, 2), (256, 2), (784, 2)],
-        "horizon": 3.0,
+        "blocks": MNIST_BLOCKS,
+        "horizon": MNIST_HORIZON,
     },
 }
 

@@ -86,7 +86,7 @@ $(FIGDIR)/$(2).png: notebooks/$(1).py $(STAMP) FORCE
 $(FIGDIR)/$(2).pdf $(FIGDIR)/$(2).json: $(FIGDIR)/$(2).png
 $(3): $(FIGDIR)/$(2).png
 .PHONY: $(3)
-figures: $(FIGDIR)/$(2).png
+all-figures: $(FIGDIR)/$(2).png
 endef
 
 $(eval $(call FIGURE_RULE,01_architecture,fig01_architecture,fig01))
@@ -98,8 +98,14 @@ $(eval $(call FIGURE_RULE,06_methods,fig06_methods,fig06))
 $(eval $(call FIGURE_RULE,07_limits,fig07_limits,fig07))
 $(eval $(call FIGURE_RULE,08_mnist,fig08_mnist,fig08))
 
-figures:
+# `make figures` runs JOBS notebooks at a time (default 2, one per core: the small models train on
+# one thread each). The install runs first, alone.
+JOBS ?= 2
+figures: $(STAMP)
+	@$(MAKE) --no-print-directory -j$(JOBS) all-figures
+all-figures:
 	@echo "figures ($(PROFILE) profile) in $(FIGDIR)/; executed notebooks in $(EXECDIR)/"
+.PHONY: all-figures
 
 FORCE:
 .PHONY: FORCE notebooks nbval-refs

@@ -25,6 +25,18 @@ class Dataset:
         return self.x.shape[0]
 
 
+def _check_dtype(dtype) -> None:
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+
+
+def _check_nonnegative(**values: float) -> None:
+    for name, value in values.items():
+        bad_type = isinstance(value, bool) or not isinstance(value, int | float)
+        if bad_type or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
 def _check(n: int, seed: int) -> torch.Generator:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n (number of samples) must be a positive integer, got {n!r}")
@@ -41,6 +53,8 @@ def curve(
     A 1-D manifold in R², so a 2 → 1 → 2 AutoencODE can reconstruct it; ``labels`` is s.
     """
     gen = _check(n, seed)
+    _check_dtype(dtype)
+    _check_nonnegative(noise=noise, amplitude_magnitude=abs(amplitude))
     s = torch.rand(n, generator=gen, dtype=torch.float64) * 2 - 1
     x = torch.stack([s, amplitude * torch.sin(math.pi * s)], dim=1)
     if noise:
@@ -52,6 +66,8 @@ def curve(
 def blob(n: int = 256, seed: int = 0, scale: float = 0.5, dim: int = 2, dtype=torch.float64) -> Dataset:
     """An isotropic Gaussian blob in R^dim: no lower-dimensional structure at all."""
     gen = _check(n, seed)
+    _check_dtype(dtype)
+    _check_nonnegative(scale=scale)
     x = (scale * torch.randn(n, dim, generator=gen, dtype=torch.float64)).to(dtype)
     return Dataset(x, x, torch.zeros(n, dtype=dtype), "blob")
 
@@ -73,6 +89,11 @@ def gaussian_mixture(
     means are drawn from the same seed as the samples.
     """
     gen = _check(n, seed)
+    _check_dtype(dtype)
+    _check_nonnegative(spread=spread, noise=noise)
+    for name, value in (("dim", dim), ("components", components), ("latent_dim", latent_dim)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if not (1 <= latent_dim <= dim) or components < 1:
         raise ValueError(
             f"need 1 <= latent_dim <= dim and components >= 1, got {latent_dim}, {dim}, {components}"

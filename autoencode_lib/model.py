@@ -17,6 +17,7 @@ columns of the state and costs Σ_k w_k² per sample, not d² L.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -90,8 +91,14 @@ class AutoencODE(nn.Module):
             raise ValueError(f"unknown inactive mode {inactive!r}; choose one of {INACTIVE_MODES}")
         if dtype is None:
             dtype = torch.get_default_dtype()
-        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+        if dtype not in (torch.float32, torch.float64):
+            raise TypeError(
+                f"dtype must be torch.float32 or torch.float64, got {dtype!r} (half precision is too "
+                "coarse for the costate and the training tolerances)"
+            )
+        bad_seed = isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+        if seed is not None and bad_seed:
+            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
         if not isinstance(init_scale, int | float) or not math.isfinite(init_scale) or init_scale < 0:
             raise ValueError(f"init_scale must be a finite number >= 0, got {init_scale!r}")
         self.profile = profile
@@ -161,8 +168,8 @@ class AutoencODE(nn.Module):
             )
         if x.shape[0] == 0:
             raise ValueError(f"{name} is empty (N = 0)")
-        if not x.is_floating_point():
-            x = x.to(self.dtype)
+        if x.is_complex() or x.dtype == torch.bool:
+            raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
         if not torch.isfinite(x).all():
             raise ValueError(f"{name} contains NaN or infinite values")
         return x.to(dtype=self.dtype, device=self.device)
@@ -211,6 +218,10 @@ class AutoencODE(nn.Module):
         x = self.check_input(x)
         if solver is not None:
             return self.solve(x, solver, **solver_options)
+        if solver_options:
+            raise TypeError(
+                f"options {sorted(solver_options)} only apply to a continuous-time solve: pass solver=..."
+            )
         state = self.initial_state(x)
         for k in range(self.profile.steps):
             state = self.step(k, state)

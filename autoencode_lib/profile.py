@@ -8,6 +8,7 @@ The AutoencODE's field moves only active coordinates; a NeurODE is the constant 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ __all__ = ["WidthProfile"]
 
 
 def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or float(value) != int(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or float(value) != int(value):
         raise TypeError(f"{name} must be a positive integer, got {value!r}")
     if int(value) < 1:
         raise ValueError(f"{name} must be a positive integer (>= 1), got {value!r}")

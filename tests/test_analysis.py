@@ -105,6 +105,10 @@ def test_bad_arguments(small):
         hessian(model, x, None, 0.1, max_parameters=10)
     with pytest.raises(ValueError, match="entries"):
         landscape_slice(model, x, None, 0.1, torch.ones(3))
+    with pytest.raises(ValueError, match="zero vector"):
+        landscape_slice(model, x, None, 0.1, torch.zeros(model.num_parameters()))
+    with pytest.raises(ValueError, match="points"):
+        convexity_radius(model, x, None, 0.1, directions=2, points=1)
     with pytest.raises(ValueError, match="which"):
         hessian_eigs(model, x, None, 0.1, which="middle")
     with pytest.raises(ValueError, match="k must be"):

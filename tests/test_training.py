@@ -146,6 +146,7 @@ def test_nan_data_raises_training_diverged(data):
     with pytest.raises(TrainingDiverged, match="NaN") as info:
         train(model, bad, None, 1e-2, method="adam", iterations=5, progress=False)
     assert info.value.iteration == 0 and info.value.last_finite_cost is None
+    assert isinstance(info.value, ValueError)  # bad input, not a step size to shrink
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
 
 
@@ -160,6 +161,8 @@ def test_bad_arguments(data):
         train(fresh(), data, None, 1.0, method="adam", iterations=-3)
     with pytest.raises(ValueError, match="needs λ > 0"):
         train(fresh(), data, None, 0.0, method="shooting")
+    with pytest.raises(ValueError, match="divergence_factor"):
+        train(fresh(), data, None, 1.0, method="adam", divergence_factor=-1)
     with pytest.raises(ValueError, match="lam_start"):
         train(fresh(), data, None, 1.0, method="continuation", lam_start=0.1)
 

@@ -95,3 +95,52 @@ def test_set_controls_checks_shapes(model):
         model.set_controls([(torch.zeros(3, 3), torch.zeros(3))] + model.controls()[1:])
     with pytest.raises(ValueError, match="expected 30"):
         model.set_controls(model.controls()[:3])
+
+
+def test_only_float32_and_float64_models(curve_profile):
+    for dtype in (torch.float16, torch.bfloat16, torch.complex64):
+        with pytest.raises(TypeError, match="float32 or torch.float64"):
+            AutoencODE(curve_profile, dtype=dtype)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "a", True])
+def test_bad_seed(curve_profile, seed):
+    with pytest.raises(ValueError, match="seed"):
+        AutoencODE(curve_profile, seed=seed)
+
+
+@pytest.mark.parametrize("x", [torch.zeros(3, 2, dtype=torch.complex64), torch.zeros(3, 2, dtype=torch.bool)])
+def test_complex_or_bool_inputs_are_refused(model, x):
+    with pytest.raises(TypeError, match="real numbers"):
+        model(x)
+
+
+def test_integer_inputs_are_cast(model):
+    assert model(torch.zeros(3, 2, dtype=torch.int64)).dtype == torch.float64
+
+
+def test_solver_options_without_a_solver(model):
+    with pytest.raises(TypeError, match="solver="):
+        model(torch.zeros(2, 2), rtol=1e-3)
+
+
+def test_numpy_integers_in_blocks():
+    import numpy as np
+
+    profile = WidthProfile.from_blocks([(np.int64(2), np.int32(3)), (1, 2)])
+    assert profile.widths == (2, 2, 2, 1, 1)
+
+
+def test_data_generators_validate():
+    from autoencode_lib.data import blob, curve, gaussian_mixture
+
+    with pytest.raises(TypeError, match="float32 or torch.float64"):
+        curve(4, dtype=torch.int64)
+    with pytest.raises(ValueError, match="noise"):
+        curve(4, noise=float("nan"))
+    with pytest.raises(ValueError, match="spread"):
+        gaussian_mixture(8, spread=-1.0)
+    with pytest.raises(ValueError, match="dim"):
+        gaussian_mixture(8, dim=2.5)
+    with pytest.raises(ValueError, match="scale"):
+        blob(4, scale=-0.1)

@@ -47,6 +47,8 @@ def _as_flat(model: AutoencODE, direction, name: str = "direction") -> torch.Ten
         raise ValueError(f"{name} must have {size} entries (one per parameter), got {direction.numel()}")
     if not torch.isfinite(direction).all():
         raise ValueError(f"{name} contains NaN or infinite values")
+    if not direction.abs().max() > 0:
+        raise ValueError(f"{name} is the zero vector: it has no direction")
     return direction
 
 
@@ -93,7 +95,7 @@ def hessian(model: AutoencODE, x, y=None, lam: float = 0.0, max_parameters: int 
         )
     J = cost_function(model, x, y, lam)
     theta = flat_parameters(model)
-    H = torch.autograd.functional.hessian(J, theta)
+    H = torch.autograd.functional.hessian(J, theta, vectorize=True)
     return 0.5 * (H + H.T)
 
 
@@ -189,6 +191,8 @@ def convexity_radius(model: AutoencODE, x, y=None, lam: float = 0.0, directions:
         raise ValueError(f"directions must be an integer >= 1, got {directions!r}")
     if not (isinstance(max_radius, int | float) and math.isfinite(max_radius) and max_radius > 0):
         raise ValueError(f"max_radius must be a finite number > 0, got {max_radius!r}")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 3:
+        raise ValueError(f"points must be an integer >= 3, got {points!r}")
     gen = torch.Generator().manual_seed(seed)
     offsets = np.linspace(-max_radius, max_radius, points)
     order = np.argsort(np.abs(offsets), kind="stable")

@@ -6,7 +6,7 @@
 
 from .methods import STEPPERS, Adam, Continuation, GradientFlow, MinimizingMovement, Shooting
 from .problem import Point, Problem
-from .result import TrainingDiverged, TrainingResult
+from .result import NonFiniteData, TrainingDiverged, TrainingResult
 from .train import METHODS, train
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Continuation",
     "GradientFlow",
     "MinimizingMovement",
+    "NonFiniteData",
     "Point",
     "Problem",
     "Shooting",

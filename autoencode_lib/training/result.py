@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["TrainingResult", "TrainingDiverged", "STATUSES"]
+__all__ = ["TrainingResult", "TrainingDiverged", "NonFiniteData", "STATUSES"]
 
 STATUSES = ("converged", "max_iterations", "diverged")
 
@@ -21,6 +21,11 @@ class TrainingDiverged(RuntimeError):
         super().__init__(message)
         self.iteration = iteration
         self.last_finite_cost = last_finite_cost
+
+
+class NonFiniteData(TrainingDiverged, ValueError):
+    """The training data contain NaN or infinite values (a :class:`TrainingDiverged` at iteration 0,
+    and a ``ValueError``: it is bad input, not a step size to shrink)."""
 
 
 @dataclass

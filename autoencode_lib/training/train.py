@@ -15,7 +15,7 @@ from ..model import AutoencODE
 from ..seeding import seed_everything
 from .methods import STEPPERS, Continuation, Point
 from .problem import Problem
-from .result import TrainingDiverged, TrainingResult
+from .result import NonFiniteData, TrainingDiverged, TrainingResult
 
 __all__ = ["train", "METHODS"]
 
@@ -95,11 +95,14 @@ def train(
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     lam = check_lam(lam)
+    if isinstance(divergence_factor, bool) or not isinstance(divergence_factor, int | float) or not (
+            divergence_factor > 1):
+        raise ValueError(f"divergence_factor must be a number > 1, got {divergence_factor!r}")
     _check_options(method, options)
     seed_everything(seed)
     for name, data in (("x", x), ("y", y)):
         if isinstance(data, torch.Tensor) and data.is_floating_point() and not torch.isfinite(data).all():
-            raise TrainingDiverged(
+            raise NonFiniteData(
                 f"training data {name} contains NaN or infinite values: no finite cost at iteration 0",
                 iteration=0, last_finite_cost=None)
     if method == "continuation" and "stage_iterations" not in options:

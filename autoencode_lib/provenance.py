@@ -16,7 +16,11 @@ __all__ = ["git_info", "collect", "write_provenance"]
 
 
 def git_info(root: str | os.PathLike | None = None) -> dict[str, Any]:
-    """``{"commit": sha or None, "dirty": bool or None}``; ``None``s when not in a git checkout."""
+    """``{"commit": sha or None, "dirty": bool or None}``; ``None``s when not in a git checkout.
+
+    ``dirty``: tracked files other than the outputs under ``figures/`` differ from the commit (the
+    figures themselves change as ``make figures`` writes them, which says nothing about the code).
+    """
     from .cache import project_root
 
     cwd = Path(root) if root is not None else project_root()
@@ -27,7 +31,7 @@ def git_info(root: str | os.PathLike | None = None) -> dict[str, Any]:
         if commit.returncode != 0:
             return {"commit": None, "dirty": None}
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)figures"],
             cwd=cwd,
             capture_output=True,
             text=True,

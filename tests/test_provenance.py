@@ -57,3 +57,22 @@ def test_non_json_values_are_stringified(tmp_path):
     )
     json.dumps(record)
     assert record["parameters"]["path"] == str(tmp_path)
+
+
+def test_dirty_ignores_the_figure_outputs(tmp_path):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "fig.json").write_text("{}")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    assert provenance.git_info(tmp_path)["dirty"] is False
+    (tmp_path / "figures" / "fig.json").write_text('{"new": 1}')
+    assert provenance.git_info(tmp_path)["dirty"] is False  # figures are outputs
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert provenance.git_info(tmp_path)["dirty"] is True

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["git_info", "collect", "write_provenance"]
+__all__ = ["git_info", "collect", "publish", "write_provenance"]
 
 
 def git_info(root: str | os.PathLike | None = None) -> dict[str, Any]:
@@ -114,3 +114,43 @@ def write_provenance(path: str | os.PathLike, record: Mapping[str, Any]) -> Path
     tmp.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def publish(
+    fig: Any,
+    stem: str,
+    out_dir: str | os.PathLike,
+    parameters: Mapping[str, Any],
+    *,
+    started: float,
+    result: Any = None,
+    extra: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write a notebook's figure: ``<out_dir>/<stem>.png`` and ``.pdf`` plus its provenance
+    ``<stem>.json``; return the three paths.
+
+    ``parameters`` are the notebook's checked parameters (they hold ``profile``, ``seed`` and
+    ``device``); ``started`` is the notebook's ``time.perf_counter()`` at its first cell; ``result``,
+    when given, supplies ``cache_key`` and ``cache_hit``. The notebook is ``notebooks/<NN_topic>.py``
+    for the stem ``figNN_topic``.
+    """
+    from .notebook_params import resolve_path
+    from .plotting import save_figure
+
+    out = resolve_path(out_dir)
+    paths = list(save_figure(fig, out, stem))
+    record = collect(
+        figure=stem,
+        notebook=f"notebooks/{stem.removeprefix('fig')}.py",
+        profile=parameters["profile"],
+        seed=parameters["seed"],
+        parameters=parameters,
+        device=parameters["device"],
+        runtime_seconds=time.perf_counter() - started,
+        cache_key=getattr(result, "cache_key", None),
+        cache_hit=getattr(result, "cache_hit", None),
+        extra=extra,
+    )
+    paths.append(write_provenance(out / f"{stem}.json", record))
+    print("wrote", *(p.name for p in paths))
+    return paths

@@ -48,7 +48,7 @@ _start = time.perf_counter()
 
 from autoencode_lib import plotting, provenance  # noqa: E402
 from autoencode_lib.experiments import architecture  # noqa: E402
-from autoencode_lib.notebook_params import check_parameters, resolve_path  # noqa: E402
+from autoencode_lib.notebook_params import check_parameters  # noqa: E402
 
 _names_before = set(globals())
 
@@ -89,20 +89,8 @@ fig = plotting.width_profiles_figure(result.models)
 plotting.show(fig)
 
 # %%
-paths = plotting.save_figure(fig, resolve_path(out_dir), "fig01_architecture")
-record = provenance.collect(
-    figure="fig01_architecture",
-    notebook="notebooks/01_architecture.py",
-    profile=profile,
-    seed=seed,
-    parameters=params,
-    device=device,
-    runtime_seconds=time.perf_counter() - _start,
-    cache_key=None,  # nothing expensive to cache: no training
-    extra={"probe_samples": result.probe_samples},
-)
-provenance.write_provenance(resolve_path(out_dir) / "fig01_architecture.json", record)
-print("wrote", *(p.name for p in paths), "fig01_architecture.json")
+provenance.publish(fig, "fig01_architecture", out_dir, params, started=_start,
+                   extra={"probe_samples": result.probe_samples})
 
 # %% [markdown]
 # ## Exercise — a narrower bottleneck

@@ -48,7 +48,7 @@ _start = time.perf_counter()
 
 from autoencode_lib import plotting, provenance  # noqa: E402
 from autoencode_lib.experiments import curve  # noqa: E402
-from autoencode_lib.notebook_params import check_parameters, resolve_path  # noqa: E402
+from autoencode_lib.notebook_params import check_parameters  # noqa: E402
 
 _names_before = set(globals())
 
@@ -94,22 +94,9 @@ fig = plotting.curve_figure(result)
 plotting.show(fig)
 
 # %%
-paths = plotting.save_figure(fig, resolve_path(out_dir), "fig02_curve")
-record = provenance.collect(
-    figure="fig02_curve",
-    notebook="notebooks/02_curve.py",
-    profile=profile,
-    seed=seed,
-    parameters=params,
-    device=device,
-    runtime_seconds=time.perf_counter() - _start,
-    cache_key=result.cache_key,
-    cache_hit=result.cache_hit,
-    extra={"config": result.config, "summary": summary, "status": result.status,
-           "train_seconds": result.train_seconds},
-)
-provenance.write_provenance(resolve_path(out_dir) / "fig02_curve.json", record)
-print("wrote", *(p.name for p in paths), "fig02_curve.json")
+provenance.publish(fig, "fig02_curve", out_dir, params, started=_start, result=result,
+                   extra={"config": result.config, "summary": summary, "status": result.status,
+                          "train_seconds": result.train_seconds})
 
 # %% [markdown]
 # ## Exercise — why the field must be modified

@@ -60,7 +60,7 @@ _start = time.perf_counter()
 
 from autoencode_lib import plotting, provenance  # noqa: E402
 from autoencode_lib.experiments import leak  # noqa: E402
-from autoencode_lib.notebook_params import check_parameters, resolve_path  # noqa: E402
+from autoencode_lib.notebook_params import check_parameters  # noqa: E402
 from autoencode_lib.plotting_leak_mixture import leak_figure  # noqa: E402
 
 _names_before = set(globals())
@@ -109,23 +109,10 @@ fig = leak_figure(result)
 plotting.show(fig)
 
 # %%
-paths = plotting.save_figure(fig, resolve_path(out_dir), "fig03_leak")
-record = provenance.collect(
-    figure="fig03_leak",
-    notebook="notebooks/03_leak.py",
-    profile=profile,
-    seed=seed,
-    parameters=params,
-    device=device,
-    runtime_seconds=time.perf_counter() - _start,
-    cache_key=result.cache_key,
-    cache_hit=result.cache_hit,
-    extra={"config": result.config, "summary": summary,
-           "status": {name: r.status for name, r in result.runs.items()},
-           "train_seconds": result.train_seconds},
-)
-provenance.write_provenance(resolve_path(out_dir) / "fig03_leak.json", record)
-print("wrote", *(p.name for p in paths), "fig03_leak.json")
+provenance.publish(fig, "fig03_leak", out_dir, params, started=_start, result=result,
+                   extra={"config": result.config, "summary": summary,
+                          "status": {name: r.status for name, r in result.runs.items()},
+                          "train_seconds": result.train_seconds})
 
 # %% [markdown]
 # ## Exercise — cut the leak of the trained `freeze` model

@@ -56,7 +56,7 @@ _start = time.perf_counter()
 
 from autoencode_lib import plotting, provenance  # noqa: E402
 from autoencode_lib.experiments import mixture  # noqa: E402
-from autoencode_lib.notebook_params import check_parameters, resolve_path  # noqa: E402
+from autoencode_lib.notebook_params import check_parameters  # noqa: E402
 from autoencode_lib.plotting_leak_mixture import mixture_figure  # noqa: E402
 
 _names_before = set(globals())
@@ -106,22 +106,9 @@ fig = mixture_figure(result)
 plotting.show(fig)
 
 # %%
-paths = plotting.save_figure(fig, resolve_path(out_dir), "fig04_mixture")
-record = provenance.collect(
-    figure="fig04_mixture",
-    notebook="notebooks/04_mixture.py",
-    profile=profile,
-    seed=seed,
-    parameters=params,
-    device=device,
-    runtime_seconds=time.perf_counter() - _start,
-    cache_key=result.cache_key,
-    cache_hit=result.cache_hit,
-    extra={"config": result.config, "summary": summary, "status": result.status,
-           "train_seconds": result.train_seconds},
-)
-provenance.write_provenance(resolve_path(out_dir) / "fig04_mixture.json", record)
-print("wrote", *(p.name for p in paths), "fig04_mixture.json")
+provenance.publish(fig, "fig04_mixture", out_dir, params, started=_start, result=result,
+                   extra={"config": result.config, "summary": summary, "status": result.status,
+                          "train_seconds": result.train_seconds})
 
 # %% [markdown]
 # ## Exercise — are the latent clusters linearly separable?

@@ -50,7 +50,7 @@ _start = time.perf_counter()
 
 from autoencode_lib import plotting, plotting_convexity, provenance  # noqa: E402
 from autoencode_lib.experiments import landscape  # noqa: E402
-from autoencode_lib.notebook_params import check_parameters, resolve_path  # noqa: E402
+from autoencode_lib.notebook_params import check_parameters  # noqa: E402
 
 _names_before = set(globals())
 
@@ -87,21 +87,8 @@ fig = plotting_convexity.landscape_figure(result)
 plotting.show(fig)
 
 # %%
-paths = plotting.save_figure(fig, resolve_path(out_dir), "fig05_landscape")
-record = provenance.collect(
-    figure="fig05_landscape",
-    notebook="notebooks/05_landscape.py",
-    profile=profile,
-    seed=seed,
-    parameters=params,
-    device=device,
-    runtime_seconds=time.perf_counter() - _start,
-    cache_key=result.cache_key,
-    cache_hit=result.cache_hit,
-    extra={"config": result.config, "table": table.to_dict(orient="records")},
-)
-provenance.write_provenance(resolve_path(out_dir) / "fig05_landscape.json", record)
-print("wrote", *(p.name for p in paths), "fig05_landscape.json")
+provenance.publish(fig, "fig05_landscape", out_dir, params, started=_start, result=result,
+                   extra={"config": result.config, "table": table.to_dict(orient="records")})
 
 # %% [markdown]
 # ## Exercise — how much of the smallest eigenvalue is the regulariser?

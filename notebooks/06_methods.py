@@ -53,7 +53,7 @@ _start = time.perf_counter()
 
 from autoencode_lib import plotting, plotting_convexity, provenance  # noqa: E402
 from autoencode_lib.experiments import methods  # noqa: E402
-from autoencode_lib.notebook_params import check_parameters, resolve_path  # noqa: E402
+from autoencode_lib.notebook_params import check_parameters  # noqa: E402
 
 _names_before = set(globals())
 
@@ -92,21 +92,8 @@ fig = plotting_convexity.methods_figure(result)
 plotting.show(fig)
 
 # %%
-paths = plotting.save_figure(fig, resolve_path(out_dir), "fig06_methods")
-record = provenance.collect(
-    figure="fig06_methods",
-    notebook="notebooks/06_methods.py",
-    profile=profile,
-    seed=seed,
-    parameters=params,
-    device=device,
-    runtime_seconds=time.perf_counter() - _start,
-    cache_key=result.cache_key,
-    cache_hit=result.cache_hit,
-    extra={"config": result.config, "table": table.to_dict(orient="records")},
-)
-provenance.write_provenance(resolve_path(out_dir) / "fig06_methods.json", record)
-print("wrote", *(p.name for p in paths), "fig06_methods.json")
+provenance.publish(fig, "fig06_methods", out_dir, params, started=_start, result=result,
+                   extra={"config": result.config, "table": table.to_dict(orient="records")})
 
 # %% [markdown]
 # ## Exercise — shooting is a gradient step in disguise

@@ -69,7 +69,7 @@ _start = time.perf_counter()
 
 from autoencode_lib import plotting, plotting_limits, provenance  # noqa: E402
 from autoencode_lib.experiments import limits  # noqa: E402
-from autoencode_lib.notebook_params import check_parameters, resolve_path  # noqa: E402
+from autoencode_lib.notebook_params import check_parameters  # noqa: E402
 
 _names_before = set(globals())
 
@@ -128,22 +128,10 @@ fig = plotting_limits.limits_figure(result)
 plotting.show(fig)
 
 # %%
-paths = plotting.save_figure(fig, resolve_path(out_dir), "fig07_limits")
-record = provenance.collect(
-    figure="fig07_limits",
-    notebook="notebooks/07_limits.py",
-    profile=profile,
-    seed=seed,
-    parameters=params,
-    device=device,
-    runtime_seconds=time.perf_counter() - _start,
-    cache_key=result.cache_key,
-    cache_hit=result.cache_hit,
-    extra={"config": result.config, "summary": summary, "compute_seconds": result.compute_seconds,
-           "fits": {k: {"slope": s, "intercept": i} for k, (s, i) in result.fits().items()}},
-)
-provenance.write_provenance(resolve_path(out_dir) / "fig07_limits.json", record)
-print("wrote", *(p.name for p in paths), "fig07_limits.json")
+provenance.publish(fig, "fig07_limits", out_dir, params, started=_start, result=result,
+                   extra={"config": result.config, "summary": summary,
+                          "compute_seconds": result.compute_seconds,
+                          "fits": {k: {"slope": s, "intercept": i} for k, (s, i) in result.fits().items()}})
 
 # %% [markdown]
 # ## Closing note: the fitted rates

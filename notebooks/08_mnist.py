@@ -55,7 +55,7 @@ _start = time.perf_counter()
 
 from autoencode_lib import plotting, provenance  # noqa: E402
 from autoencode_lib.experiments import mnist  # noqa: E402
-from autoencode_lib.notebook_params import check_parameters, resolve_path  # noqa: E402
+from autoencode_lib.notebook_params import check_parameters  # noqa: E402
 
 _names_before = set(globals())
 
@@ -113,21 +113,8 @@ fig = mnist.figure(result)
 plotting.show(fig)
 
 # %%
-paths = plotting.save_figure(fig, resolve_path(out_dir), "fig08_mnist")
-record = provenance.collect(
-    figure="fig08_mnist",
-    notebook="notebooks/08_mnist.py",
-    profile=profile,
-    seed=seed,
-    parameters=params,
-    device=device,
-    runtime_seconds=time.perf_counter() - _start,
-    cache_key=result.cache_key,
-    cache_hit=result.cache_hit,
-    extra={"config": result.config, "summary": summary, "table": result.table},
-)
-provenance.write_provenance(resolve_path(out_dir) / "fig08_mnist.json", record)
-print("wrote", *(p.name for p in paths), "fig08_mnist.json")
+provenance.publish(fig, "fig08_mnist", out_dir, params, started=_start, result=result,
+                   extra={"config": result.config, "summary": summary, "table": result.table})
 
 # %% [markdown]
 # ## Exercise — which digit is hardest to reconstruct?

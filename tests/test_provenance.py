@@ -76,3 +76,23 @@ def test_dirty_ignores_the_figure_outputs(tmp_path):
     assert provenance.git_info(tmp_path)["dirty"] is False  # figures are outputs
     (tmp_path / "code.py").write_text("x = 2\n")
     assert provenance.git_info(tmp_path)["dirty"] is True
+
+
+def test_publish_writes_the_figure_and_its_record(tmp_path):
+    import json
+    import time
+    from types import SimpleNamespace
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    params = {"profile": "smoke", "seed": 3, "device": "cpu", "out_dir": str(tmp_path)}
+    paths = provenance.publish(fig, "fig09_test", tmp_path, params, started=time.perf_counter(),
+                               result=SimpleNamespace(cache_key="abc", cache_hit=True), extra={"n": 1})
+    assert [p.name for p in paths] == ["fig09_test.png", "fig09_test.pdf", "fig09_test.json"]
+    record = json.loads((tmp_path / "fig09_test.json").read_text())
+    assert record["notebook"] == "notebooks/09_test.py"
+    assert (record["profile"], record["seed"], record["device"]) == ("smoke", 3, "cpu")
+    assert (record["cache_key"], record["cache_hit"], record["extra"]) == ("abc", True, {"n": 1})
+    assert record["runtime_seconds"] >= 0

@@ -160,3 +160,17 @@ def test_curve_experiment_rerun_hits_the_cache(cache_dir):
     assert not first.cache_hit and second.cache_hit and first.cache_key == second.cache_key
     assert second.summary() == first.summary()
     assert not curve.run("smoke", seed=1, iterations=3, n=16).cache_hit
+
+
+def test_profile_config_applies_overrides_and_names_mistakes():
+    import pytest
+
+    from autoencode_lib.experiments.common import profile_config
+
+    profiles = {"smoke": {"n": 4, "iterations": 10}, "paper": {"n": 64, "iterations": 400}}
+    config = profile_config(profiles, "smoke", n=8, iterations=None)
+    assert config == {"n": 8, "iterations": 10} and profiles["smoke"]["n"] == 4
+    with pytest.raises(ValueError, match=r"unknown profile 'fast'; choose one of \('smoke', 'paper'\)"):
+        profile_config(profiles, "fast")
+    with pytest.raises(TypeError, match=r"unknown setting\(s\) \['steps'\]"):
+        profile_config(profiles, "paper", steps=3)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import torch
 
-__all__ = ["torch_threads"]
+__all__ = ["profile_config", "torch_threads"]
 
 
 @contextlib.contextmanager
@@ -24,3 +25,21 @@ def torch_threads(count: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def profile_config(
+    profiles: Mapping[str, Mapping[str, Any]], profile: str, **overrides: Any
+) -> dict[str, Any]:
+    """A copy of the settings of ``profile`` with every override that is not ``None`` applied.
+
+    An unknown profile is a ``ValueError``; an override the profile does not define is a
+    ``TypeError`` naming the known settings.
+    """
+    if profile not in profiles:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {tuple(profiles)}")
+    config = dict(profiles[profile])
+    unknown = sorted(set(overrides) - set(config))
+    if unknown:
+        raise TypeError(f"unknown setting(s) {unknown}; known: {sorted(config)}")
+    config.update({k: v for k, v in overrides.items() if v is not None})
+    return config

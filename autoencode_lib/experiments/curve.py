@@ -22,7 +22,7 @@ from ..model import AutoencODE
 from ..profile import WidthProfile
 from ..seeding import seed_everything
 from .architecture import ARCHITECTURES
-from .common import torch_threads
+from .common import profile_config, torch_threads
 
 __all__ = ["PARAMETERS", "PROFILES", "CurveResult", "order_agreement", "run"]
 
@@ -193,11 +193,8 @@ def run(
     (:data:`PROFILES`); explicit keywords override them. The cache key covers all of them, the seed
     and λ, but not ``device`` (training is in float64; the cache entry is device-independent).
     """
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {tuple(PROFILES)}")
-    config = dict(PROFILES[profile])
-    overrides = {"n": n, "iterations": iterations, "stages": stages, "lam_start": lam_start}
-    config.update({k: v for k, v in overrides.items() if v is not None})
+    config = profile_config(PROFILES, profile, n=n, iterations=iterations, stages=stages,
+                            lam_start=lam_start)
     config.update(seed=int(seed), lam=float(lam), blocks=ARCHITECTURES["curve"]["blocks"],
                   horizon=ARCHITECTURES["curve"]["horizon"], method="continuation")
     entry = cached("curve", config, lambda: _train(config, device, progress), enabled=use_cache)

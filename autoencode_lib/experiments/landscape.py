@@ -24,7 +24,7 @@ from ..data import curve
 from ..model import AutoencODE
 from ..profile import WidthProfile
 from ..seeding import seed_everything
-from .common import torch_threads
+from .common import profile_config, torch_threads
 
 __all__ = ["PARAMETERS", "PROFILES", "BLOCKS", "HORIZON", "LandscapeResult", "build_model", "run"]
 
@@ -154,13 +154,7 @@ def _compute(config: dict[str, Any], device: str) -> dict[str, Any]:
 def run(profile: str = "smoke", seed: int = 0, device: str = "cpu", *, use_cache: bool = True,
         **overrides: Any) -> LandscapeResult:
     """Minimise over the λ grid of ``profile`` and analyse each minimiser (cached)."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {tuple(PROFILES)}")
-    config = dict(PROFILES[profile])
-    unknown = set(overrides) - set(config)
-    if unknown:
-        raise TypeError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(config)}")
-    config.update(overrides)
+    config = profile_config(PROFILES, profile, **overrides)
     config.update(seed=int(seed), blocks=BLOCKS, horizon=HORIZON)
     entry = cached("landscape", config, lambda: _compute(config, device), enabled=use_cache)
     records = [dict(r) for r in entry.value["records"]]

@@ -30,7 +30,7 @@ from ..model import AutoencODE
 from ..profile import WidthProfile
 from ..seeding import seed_everything
 from .architecture import ARCHITECTURES
-from .common import torch_threads
+from .common import profile_config, torch_threads
 
 __all__ = ["INACTIVE", "PARAMETERS", "PROFILES", "LeakResult", "LeakRun", "jacobian_singular_values", "run"]
 
@@ -199,11 +199,8 @@ def run(
     (:data:`PROFILES`); explicit keywords override them. The cache key covers all of them, the seed
     and λ, not ``device`` (float64 throughout).
     """
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {tuple(PROFILES)}")
-    config = dict(PROFILES[profile])
-    overrides = {"n": n, "iterations": iterations, "stages": stages, "lam_start": lam_start, "scale": scale}
-    config.update({k: v for k, v in overrides.items() if v is not None})
+    config = profile_config(PROFILES, profile, n=n, iterations=iterations, stages=stages,
+                            lam_start=lam_start, scale=scale)
     config.update(seed=int(seed), lam=float(lam), blocks=ARCHITECTURES["curve"]["blocks"],
                   horizon=ARCHITECTURES["curve"]["horizon"], method="continuation", data="blob")
     entry = cached("leak", config, lambda: _train(config, device, progress), enabled=use_cache)

@@ -36,7 +36,7 @@ from ..model import AutoencODE
 from ..profile import WidthProfile
 from ..seeding import seed_everything
 from .architecture import ARCHITECTURES
-from .common import torch_threads
+from .common import profile_config, torch_threads
 
 __all__ = ["DEPTH", "PARAMETERS", "PROFILES", "TRAINER", "LimitsResult", "loglog_fit", "run"]
 
@@ -347,15 +347,11 @@ def run(
     override them. The cache key covers them, the seed, λ, the noise level, :data:`TRAINER` and
     :data:`DEPTH`, but not ``device`` (everything is float64).
     """
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {tuple(PROFILES)}")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
-    config = dict(PROFILES[profile])
-    overrides = {"n_values": n_values, "repeats": repeats, "iterations": iterations,
-                 "test_samples": test_samples, "depth_steps": depth_steps, "depth_samples": depth_samples,
-                 "trained_factors": trained_factors}
-    config.update({k: v for k, v in overrides.items() if v is not None})
+    config = profile_config(PROFILES, profile, n_values=n_values, repeats=repeats, iterations=iterations,
+                            test_samples=test_samples, depth_steps=depth_steps,
+                            depth_samples=depth_samples, trained_factors=trained_factors)
     config.update(seed=int(seed), lam=float(lam), noise=float(noise), trainer=dict(TRAINER),
                   depth=dict(DEPTH), linear_fit_min_factor=LINEAR_FIT_MIN_FACTOR,
                   blocks=ARCHITECTURES["curve"]["blocks"], horizon=ARCHITECTURES["curve"]["horizon"])

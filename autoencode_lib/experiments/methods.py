@@ -21,7 +21,7 @@ from ..cache import cached
 from ..cost import cost
 from ..data import curve
 from ..seeding import seed_everything
-from .common import torch_threads
+from .common import profile_config, torch_threads
 from .landscape import BLOCKS, HORIZON, build_model
 
 __all__ = ["PARAMETERS", "PROFILES", "METHOD_OPTIONS", "MethodsResult", "run"]
@@ -144,13 +144,7 @@ def _compute(config: dict[str, Any], device: str) -> dict[str, Any]:
 def run(profile: str = "smoke", seed: int = 0, device: str = "cpu", *, use_cache: bool = True,
         **overrides: Any) -> MethodsResult:
     """Train every method at every λ from ``seeds`` initialisations (cached)."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {tuple(PROFILES)}")
-    config = dict(PROFILES[profile])
-    unknown = set(overrides) - set(config)
-    if unknown:
-        raise TypeError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(config)}")
-    config.update(overrides)
+    config = profile_config(PROFILES, profile, **overrides)
     config.update(seed=int(seed), blocks=BLOCKS, horizon=HORIZON, methods=list(METHODS),
                   options=METHOD_OPTIONS)
     entry = cached("methods", config, lambda: _compute(config, device), enabled=use_cache)

@@ -27,7 +27,7 @@ from ..model import AutoencODE
 from ..profile import WidthProfile
 from ..seeding import seed_everything
 from .architecture import ARCHITECTURES
-from .common import torch_threads
+from .common import profile_config, torch_threads
 
 __all__ = ["PARAMETERS", "PROFILES", "MixtureResult", "knn_accuracy", "pca_fit", "run"]
 
@@ -236,12 +236,8 @@ def run(
     ``profile`` sets the defaults (:data:`PROFILES`); explicit keywords override them. The cache key
     covers the whole configuration, the seed and λ, not ``device`` (float64 throughout).
     """
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {tuple(PROFILES)}")
-    config = dict(PROFILES[profile])
-    overrides = {"n_train": n_train, "n_test": n_test, "iterations": iterations, "stages": stages,
-                 "lam_start": lam_start}
-    config.update({k: v for k, v in overrides.items() if v is not None})
+    config = profile_config(PROFILES, profile, n_train=n_train, n_test=n_test, iterations=iterations,
+                            stages=stages, lam_start=lam_start)
     config.update(seed=int(seed), lam=float(lam), blocks=ARCHITECTURES["mixture"]["blocks"],
                   horizon=ARCHITECTURES["mixture"]["horizon"], method="continuation")
     entry = cached("mixture", config, lambda: _train(config, device, progress), enabled=use_cache)

@@ -40,7 +40,7 @@ from ..mnist import load_mnist
 from ..model import AutoencODE
 from ..profile import WidthProfile
 from ..seeding import seed_everything
-from .common import torch_threads
+from .common import profile_config, torch_threads
 
 __all__ = ["BLOCKS", "HORIZON", "PARAMETERS", "PROFILES", "MnistResult", "build_mlp", "build_model",
            "figure", "mlp_widths", "run", "train_minibatch"]
@@ -299,10 +299,7 @@ def run(
     ``profile`` sets the defaults (:data:`PROFILES`); ``epochs``/``n_train`` override them. The cache
     key covers the whole configuration and the seed, not ``device``.
     """
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {tuple(PROFILES)}")
-    config = dict(PROFILES[profile])
-    config.update({k: v for k, v in {"epochs": epochs, "n_train": n_train}.items() if v is not None})
+    config = profile_config(PROFILES, profile, epochs=epochs, n_train=n_train)
     config.update(seed=int(seed), blocks=[list(b) for b in BLOCKS], horizon=HORIZON, latent=LATENT,
                   mlp_widths=mlp_widths(), optimizer="adam-onecycle")
     entry = cached("mnist_autoencoders", config, lambda: _train_all(config, device), enabled=use_cache)
